@@ -1,0 +1,101 @@
+package awsfake
+
+import "slices"
+
+// Call is one request in the call log.
+type Call struct {
+	// Action is the API action ("GetParameters"), or "IMDS" and
+	// "ContainerCredentials" for the metadata endpoints.
+	Action string
+	// Region and AccessKeyID come from the SigV4 credential scope.
+	Region      string
+	AccessKeyID string
+	// ErrorCode is the AWS error code answered, "" on success.
+	ErrorCode string
+	// Status is the HTTP status answered; 0 when none was (a hang, a dropped
+	// connection, a client that gave up, or a request still running).
+	Status int
+	// Items are the ids asked for, as requested: Name, Names, Path, SecretId,
+	// SecretIdList (for the metadata endpoints, the method and path).
+	Items []string
+
+	id int
+}
+
+func (s *Server) startCall(c Call) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.id = s.nextSeq()
+	s.calls = append(s.calls, c)
+	return c.id
+}
+
+func (s *Server) endCall(id, status int, code string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := len(s.calls) - 1; i >= 0; i-- { // ResetCalls may have run meanwhile
+		if s.calls[i].id == id {
+			s.calls[i].Status = status
+			s.calls[i].ErrorCode = code
+			return
+		}
+	}
+}
+
+// Calls returns a copy of the call log, oldest first.
+func (s *Server) Calls() []Call {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Call, len(s.calls))
+	for i, c := range s.calls {
+		c.Items = slices.Clone(c.Items)
+		c.id = 0
+		out[i] = c
+	}
+	return out
+}
+
+// CallsFor returns the calls of one action ("" for all).
+func (s *Server) CallsFor(action string) []Call {
+	var out []Call
+	for _, c := range s.Calls() {
+		if action == "" || c.Action == action {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Count is the number of calls of an action ("" for all).
+func (s *Server) Count(action string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if action == "" || c.Action == action {
+			n++
+		}
+	}
+	return n
+}
+
+// CountErrors is the number of calls of an action ("" for all) answered with
+// an error code ("" for any error code).
+func (s *Server) CountErrors(action, code string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, c := range s.calls {
+		if (action == "" || c.Action == action) && c.ErrorCode != "" && (code == "" || c.ErrorCode == code) {
+			n++
+		}
+	}
+	return n
+}
+
+// ResetCalls empties the call log.
+func (s *Server) ResetCalls() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls = nil
+}
