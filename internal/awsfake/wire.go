@@ -154,6 +154,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, q *request, sign
 	f, slow := s.takeFaults(q.action, q.target)
 	s.mu.Unlock()
 	if !s.wait(r.Context(), delay+slow) {
+		drop(w) // never a late empty 200
 		return 0, ""
 	}
 	if f != nil {
@@ -166,6 +167,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, q *request, sign
 			return writeError(w, svc, &apiError{http.StatusServiceUnavailable, "ServiceUnavailable", "Service Unavailable"})
 		case Hang:
 			s.hang(r.Context())
+			drop(w) // returning would send an empty 200
 			return 0, ""
 		case Drop:
 			drop(w)
