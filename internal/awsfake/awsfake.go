@@ -38,7 +38,13 @@
 //     (arn:aws:ssm:REGION:ACCOUNT:parameter/a/b/c, or .../parameter/plain);
 //   - Version: the version that was read.
 //
-// InvalidParameters lists the names exactly as requested, selector included.
+// InvalidParameters lists the names exactly as requested, selector included;
+// a missing parameter, a missing version and a missing label all land there
+// (GetParameter answers ParameterNotFound, ParameterVersionNotFound and
+// ParameterNotFound for them; AWS's ParameterNotFound carries no message). A
+// one-level name may be asked for with or without its leading slash ("/x" and
+// "x" are one parameter, ARN .../parameter/x) and Name echoes the form asked
+// for (localstack's AWS-validated test_put_parameters).
 // Sources: a boto3 response quoted in ansible/ansible#61022 (name:10 answered
 // with the bare Name and a colon-prefixed Selector); localstack's
 // AWS-validated snapshot tests/aws/services/ssm/test_ssm.snapshot.json
@@ -48,6 +54,12 @@
 // provider/parameter_store_provider.go (matches results by Name, then by ARN).
 // For the 10-name limit see the GetParameters API reference (Names: array of
 // 1 to 10 items).
+//
+// Secrets Manager's BatchGetSecretValue reports each id that is not found or
+// denied in Errors[] (SecretId as requested, ErrorCode, Message) and never
+// fails the call for it; more than 20 ids is a ValidationException (the
+// model's length constraint, enforced before Secrets Manager's own
+// InvalidParameterException checks, which answer an empty SecretIdList).
 //
 // [Moto] mode mirrors moto-based emulators instead: Selector is left empty, and
 // an ARN given to GetParameters comes back in InvalidParameters while
