@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 )
 
 // ConfigOptions tune LoadConfig.
@@ -28,15 +29,19 @@ type ConfigOptions struct {
 // long enough, with full jitter, to spread it.
 const maxBackoff = 5 * time.Second
 
+// imdsRegionTimeout bounds the look-up of the region in EC2 instance
+// metadata, which off EC2 can only fail.
+const imdsRegionTimeout = 3 * time.Second
+
 // LoadConfig loads the SDK's default configuration, as the AWS CLI would:
 // AWS_REGION, AWS_PROFILE, the whole default credential chain,
 // AWS_ENDPOINT_URL and friends. The region falls back to EC2 instance
-// metadata (ECS on EC2) when opts.NeedRegion.
+// metadata (ECS on EC2) when opts.NeedRegion; when none is found the
+// config's Region is empty, and it is the caller's to say so.
 //
 // Unless the user set AWS_MAX_ATTEMPTS or AWS_RETRY_MODE (in the environment
 // or the profile), throttling and transient errors are retried with
-// jittered exponential backoff and client-side rate adaptation until ctx's
-// deadline, not the SDK's default three attempts.
+// jittered exponential backoff until ctx's deadline, not the SDK's default three attempts.
 func LoadConfig(ctx context.Context, opts ConfigOptions) (aws.Config, error) {
 	attempt := opts.Deadline / 3
 	attempt = max(attempt, 2*time.Second)
@@ -44,12 +49,19 @@ func LoadConfig(ctx context.Context, opts ConfigOptions) (aws.Config, error) {
 	load := []func(*config.LoadOptions) error{
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(attempt)),
 	}
-	if opts.NeedRegion {
-		load = append(load, config.WithEC2IMDSRegion())
-	}
 	cfg, err := config.LoadDefaultConfig(ctx, load...)
 	if err != nil {
 		return cfg, err
+	}
+	if cfg.Region == "" && opts.NeedRegion {
+		// ECS on EC2: the host's instance metadata knows. Anywhere else it
+		// fails, and the references without an ARN say "no AWS region".
+		ictx, cancel := context.WithTimeout(ctx, imdsRegionTimeout)
+		out, err := imds.NewFromConfig(cfg).GetRegion(ictx, &imds.GetRegionInput{})
+		cancel()
+		if err == nil {
+			cfg.Region = out.Region
+		}
 	}
 	if cfg.RetryMaxAttempts == 0 && cfg.RetryMode == "" {
 		cfg.Retryer = untilDeadline
@@ -57,14 +69,17 @@ func LoadConfig(ctx context.Context, opts ConfigOptions) (aws.Config, error) {
 	return cfg, nil
 }
 
-// untilDeadline is the retryer secretenv uses by default: adaptive mode
-// (which slows a client down when it is throttled), no cap on attempts but
-// the context's deadline, and no client-side retry quota.
+// untilDeadline is the retryer secretenv uses by default: the SDK's
+// standard retryer (exponential backoff with full jitter, a one-second base
+// for throttling), no cap on attempts but the context's deadline, and no
+// client-side retry quota. Full jitter is what spreads a fleet that starts
+// together: the throttled retry at random over the backoff window instead
+// of in waves. (Adaptive mode's client-side rate limiter is of no use to a
+// process that makes a handful of calls once, and its waits after a throttle
+// grew past the deadline in tests.)
 func untilDeadline() aws.Retryer {
-	return retry.AddWithMaxAttempts(retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
-		o.StandardOptions = append(o.StandardOptions, func(so *retry.StandardOptions) {
-			so.MaxBackoff = maxBackoff
-			so.RateLimiter = ratelimit.None
-		})
+	return retry.AddWithMaxAttempts(retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxBackoff = maxBackoff
+		o.RateLimiter = ratelimit.None
 	}), 0)
 }

@@ -76,7 +76,10 @@ func (r *Resolver) ssmClient(region string) ssmAPI {
 	defer r.mu.Unlock()
 	c, ok := r.ssm[region]
 	if !ok {
-		c = ssm.NewFromConfig(r.cfg, func(o *ssm.Options) { o.Region = region })
+		c = ssm.NewFromConfig(r.cfg, func(o *ssm.Options) {
+			o.Region = region
+			o.APIOptions = append(o.APIOptions, recordAttempts)
+		})
 		r.ssm[region] = c
 	}
 	return c
@@ -87,25 +90,34 @@ func (r *Resolver) secretsClient(region string) secretsAPI {
 	defer r.mu.Unlock()
 	c, ok := r.secrets[region]
 	if !ok {
-		c = secretsmanager.NewFromConfig(r.cfg, func(o *secretsmanager.Options) { o.Region = region })
+		c = secretsmanager.NewFromConfig(r.cfg, func(o *secretsmanager.Options) {
+			o.Region = region
+			o.APIOptions = append(o.APIOptions, recordAttempts)
+		})
 		r.secrets[region] = c
 	}
 	return c
 }
 
-// call runs fn when a slot is free, and logs it.
-func (r *Resolver) call(ctx context.Context, action, region string, items int, fn func() error) {
+// call runs fn when a slot is free, and logs it. When the deadline ends the
+// call, its error also carries the last attempt's.
+func (r *Resolver) call(ctx context.Context, action, region string, items int, fn func(context.Context) error) error {
 	select {
 	case r.sem <- struct{}{}:
+		defer func() { <-r.sem }()
 	case <-ctx.Done():
-		_ = fn() // fails at once with the context's error, in the SDK's words
-		return
 	}
-	defer func() { <-r.sem }()
+	last := &lastAttempt{}
 	start := time.Now()
-	err := fn()
+	err := fn(context.WithValue(ctx, lastAttemptKey{}, last))
 	r.log.Debug("aws call", "action", action, "region", region, "items", items,
 		"duration", time.Since(start).Round(time.Microsecond).String(), "ok", err == nil)
+	if err != nil && ctx.Err() != nil {
+		if l := last.get(); l != nil && l != err {
+			return &afterDeadline{err: err, last: l}
+		}
+	}
+	return err
 }
 
 // fetched is one value read from AWS, before any JSON key is applied.

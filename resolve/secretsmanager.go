@@ -25,8 +25,7 @@ func (r *Resolver) batchGetSecrets(ctx context.Context, region string, ids []str
 	var token *string
 	for {
 		var out *secretsmanager.BatchGetSecretValueOutput
-		var err error
-		r.call(ctx, "BatchGetSecretValue", region, len(ids), func() error {
+		err := r.call(ctx, "BatchGetSecretValue", region, len(ids), func(ctx context.Context) (err error) {
 			out, err = client.BatchGetSecretValue(ctx, &secretsmanager.BatchGetSecretValueInput{SecretIdList: ids, NextToken: token})
 			return err
 		})
@@ -92,8 +91,7 @@ func (r *Resolver) getSecret(ctx context.Context, k secretKey) fetched {
 		in.VersionId = aws.String(k.versionID)
 	}
 	var out *secretsmanager.GetSecretValueOutput
-	var err error
-	r.call(ctx, "GetSecretValue", k.region, 1, func() error {
+	err := r.call(ctx, "GetSecretValue", k.region, 1, func(ctx context.Context) (err error) {
 		out, err = client.GetSecretValue(ctx, in)
 		return err
 	})

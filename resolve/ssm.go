@@ -57,8 +57,7 @@ func parameterKey(s string) string {
 func (r *Resolver) getParameters(ctx context.Context, region string, names []string, put func(string, fetched)) {
 	client := r.ssmClient(region)
 	var out *ssm.GetParametersOutput
-	var err error
-	r.call(ctx, "GetParameters", region, len(names), func() error {
+	err := r.call(ctx, "GetParameters", region, len(names), func(ctx context.Context) (err error) {
 		out, err = client.GetParameters(ctx, &ssm.GetParametersInput{Names: names, WithDecryption: aws.Bool(true)})
 		return err
 	})
@@ -119,8 +118,7 @@ func (r *Resolver) getParameters(ctx context.Context, region string, names []str
 func (r *Resolver) getParameter(ctx context.Context, region, name string) fetched {
 	client := r.ssmClient(region)
 	var out *ssm.GetParameterOutput
-	var err error
-	r.call(ctx, "GetParameter", region, 1, func() error {
+	err := r.call(ctx, "GetParameter", region, 1, func(ctx context.Context) (err error) {
 		out, err = client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
 		return err
 	})
