@@ -19,6 +19,10 @@ import (
 
 // The test binary plays secretenv itself and the commands it starts.
 func TestMain(m *testing.M) {
+	if os.Getenv(testAsSecretenv) == "1" {
+		os.Unsetenv(testAsSecretenv)
+		main()
+	}
 	testscript.Main(m, map[string]func(){
 		"secretenv": main,
 		// showenv NAME...: prints NAME=value for each, or NAME unset.
@@ -46,6 +50,10 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// testAsSecretenv makes the test binary run secretenv's main, for Go tests
+// that start secretenv as a process themselves.
+const testAsSecretenv = "TEST_AS_SECRETENV"
+
 // TestScripts runs testdata/script/*.txtar: one behaviour of the secretenv
 // command each, against a fresh local AWS fake.
 func TestScripts(t *testing.T) {
@@ -56,6 +64,7 @@ func TestScripts(t *testing.T) {
 		Cmds: map[string]func(*testscript.TestScript, bool, []string){
 			"fake":   cmdFake,
 			"status": cmdStatus,
+			"canary": cmdCanary,
 		},
 	})
 }
@@ -243,5 +252,31 @@ func cmdStatus(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// cmdCanary fails if any run of 4 or more characters of any of the values
+// in $CANARIES (space-separated) appears in the last command's stdout or
+// stderr; "! canary" fails if none does.
+func cmdCanary(ts *testscript.TestScript, neg bool, args []string) {
+	values := strings.Fields(ts.Getenv("CANARIES"))
+	if len(args) != 0 || len(values) == 0 {
+		ts.Fatalf("usage: canary (with $CANARIES set)")
+	}
+	for _, stream := range []string{"stdout", "stderr"} {
+		out := ts.ReadFile(stream)
+		for _, v := range values {
+			for i := 0; i+4 <= len(v); i++ {
+				if run := v[i : i+4]; strings.Contains(out, run) {
+					if neg {
+						return
+					}
+					ts.Fatalf("%s holds %q, a part of a secret value", stream, run)
+				}
+			}
+		}
+	}
+	if neg {
+		ts.Fatalf("no part of a secret value in stdout or stderr, want one")
 	}
 }

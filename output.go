@@ -140,16 +140,20 @@ func (o *output) failure(reason, hint string) {
 	o.log.Error(reason, hintAttrs(hint)...)
 }
 
-// failures prints every failing variable, each hint once, and a summary.
+// failures prints every failing variable and a summary. In text, each
+// distinct hint follows the list once; in JSON, each record carries its own.
 func (o *output) failures(fs []failure, total int) {
 	seen := map[string]bool{}
 	var hints []string
 	for _, f := range fs {
-		o.log.Error(f.reason, "variable", f.variable, "reference", printable(f.reference))
-		if f.hint != "" && !seen[f.hint] {
+		attrs := []any{"variable", f.variable, "reference", printable(f.reference)}
+		if o.json {
+			attrs = append(attrs, hintAttrs(f.hint)...)
+		} else if f.hint != "" && !seen[f.hint] {
 			seen[f.hint] = true
 			hints = append(hints, f.hint)
 		}
+		o.log.Error(f.reason, attrs...)
 	}
 	for _, h := range hints {
 		o.log.Error("", "hint", h)

@@ -3,6 +3,7 @@ package resolve
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -72,8 +73,12 @@ func callError(ctx context.Context, err error, action, resource string) *Error {
 			"raise SECRETENV_TIMEOUT, spread the starts, or ask AWS for a higher quota (SSM: enable higher throughput)", err)
 	case ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded):
 		reason := "timed out waiting for AWS"
-		if isAPI {
+		var ad *afterDeadline
+		switch {
+		case isAPI:
 			reason += " (last error: " + code + ")"
+		case errors.As(err, &ad):
+			reason += " (last error: " + transportReason(ad.last) + ")"
 		}
 		return fail(Timeout, reason, "check the network path to the endpoint, or raise SECRETENV_TIMEOUT", err)
 	case code == "AccessDeniedException" || code == "AccessDenied":
@@ -122,8 +127,12 @@ func accessHint(msg, action, resource string) string {
 // transportReason describes a failure that is not an AWS error answer. The
 // SDK's transport errors name the endpoint and the operation, never a value.
 func transportReason(err error) string {
+	var ue *url.Error
 	var op *smithy.OperationError
-	if errors.As(err, &op) {
+	switch {
+	case errors.As(err, &ue):
+		err = ue
+	case errors.As(err, &op):
 		err = op.Err
 	}
 	return oneLine(err.Error())
