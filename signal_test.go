@@ -25,20 +25,8 @@ func TestSignalWhileResolving(t *testing.T) {
 			fake.Inject(awsfake.Fault{Action: "GetParameters", Kind: awsfake.Hang})
 
 			marker := filepath.Join(t.TempDir(), "started")
-			cmd := osexec.Command(os.Args[0], "--", "/bin/sh", "-c", "touch "+marker)
-			cmd.Env = []string{
-				testAsSecretenv + "=1",
-				"PATH=" + os.Getenv("PATH"),
-				"AWS_ENDPOINT_URL=" + fake.URL,
-				"AWS_REGION=us-east-1",
-				"AWS_ACCESS_KEY_ID=AKIDTEST",
-				"AWS_SECRET_ACCESS_KEY=test",
-				"AWS_EC2_METADATA_DISABLED=true",
-				"AWS_CONFIG_FILE=/nonexistent",
-				"AWS_SHARED_CREDENTIALS_FILE=/nonexistent",
-				"SECRETENV_TIMEOUT=60s",
-				"P=ssm:/p",
-			}
+			cmd := secretenvCmd(fake, "--", "/bin/sh", "-c", "touch "+marker)
+			cmd.Env = append(cmd.Env, "SECRETENV_TIMEOUT=60s", "P=ssm:/p")
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr
 			if err := cmd.Start(); err != nil {
