@@ -257,7 +257,9 @@ func resolveAll(vars []variable, s settings, o *output, sigs <-chan os.Signal) (
 
 // printCheck prints one line per reference variable for --check: never a
 // value, only its length and the version read.
-func printCheck(w io.Writer, vars []variable, values map[resolve.Reference]resolve.Result, missing map[string]bool) {
+func printCheck(out io.Writer, vars []variable, values map[resolve.Reference]resolve.Result, missing map[string]bool) {
+	w := newTabWriter(out)
+	defer w.Flush()
 	for _, v := range vars {
 		if missing[v.name] {
 			fmt.Fprintf(w, "%s\t%s\tmissing (allowed)\n", v.name, printable(v.raw))

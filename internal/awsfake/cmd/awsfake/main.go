@@ -7,16 +7,24 @@
 //	AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test \
 //	DB_PASSWORD=ssm:/dev/db/password secretenv -- env
 //
+// Given a command after its flags, it listens on a free port instead, runs
+// the command with AWS_ENDPOINT_URL, AWS_REGION and test credentials pointing
+// at itself, and exits with the command's status:
+//
+//	awsfake -seed testdata/awsfake/sample.json -- ./secretenv --check
+//
 // It prints one line, "awsfake listening on URL", and stops on SIGINT or
 // SIGTERM.
 package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"os/signal"
 	"strconv"
 	"strings"
@@ -76,9 +84,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "awsfake: unexpected argument %q\n", fs.Arg(0))
-		return 2
+	command := fs.Args()
+	if len(command) > 0 && !flagSet(fs, "addr") {
+		*addr = "127.0.0.1:0"
 	}
 
 	opts := []awsfake.Option{awsfake.Latency(*latency), awsfake.Region(*region)}
@@ -110,7 +118,43 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, r := range rates {
 		s.RateLimit(r.action, r.perSecond, r.burst)
 	}
+	if len(command) > 0 {
+		fmt.Fprintf(stderr, "awsfake listening on %s\n", s.URL)
+		return runCommand(ctx, command, s.URL, stdout, stderr)
+	}
 	fmt.Fprintf(stdout, "awsfake listening on %s\n", s.URL)
 	<-ctx.Done()
 	return 0
+}
+
+// runCommand runs command pointed at the fake, as the README's quick start
+// does, and returns its exit status.
+func runCommand(ctx context.Context, command []string, url string, stdout, stderr io.Writer) int {
+	cmd := exec.CommandContext(ctx, command[0], command[1:]...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, stdout, stderr
+	cmd.Env = append(os.Environ(),
+		"AWS_ENDPOINT_URL="+url,
+		"AWS_REGION="+awsfake.DefaultRegion,
+		"AWS_ACCESS_KEY_ID=AKIDAWSFAKE",
+		"AWS_SECRET_ACCESS_KEY=awsfake",
+		"AWS_SESSION_TOKEN=",
+		"AWS_PROFILE=",
+		"AWS_EC2_METADATA_DISABLED=true",
+	)
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return max(ee.ExitCode(), 1)
+	}
+	fmt.Fprintf(stderr, "awsfake: %v\n", err)
+	return 127
+}
+
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

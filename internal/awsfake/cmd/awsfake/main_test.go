@@ -54,7 +54,6 @@ func TestRunBadFlags(t *testing.T) {
 		{"-rate", "GetParameters"},
 		{"-rate", "GetParameters=x"},
 		{"-rate", "GetParameters=20:0"},
-		{"extra"},
 	} {
 		var stderr strings.Builder
 		if code := run(t.Context(), args, io.Discard, &stderr); code != 2 {
@@ -62,7 +61,25 @@ func TestRunBadFlags(t *testing.T) {
 		}
 	}
 	var stderr strings.Builder
+	if code := run(t.Context(), []string{"no-such-command-anywhere"}, io.Discard, &stderr); code != 127 {
+		t.Errorf("run with a missing command = %d, want 127", code)
+	}
 	if code := run(t.Context(), []string{"-addr", "127.0.0.1:0", "-seed", "no/such.json"}, io.Discard, &stderr); code != 1 || !strings.Contains(stderr.String(), "seed") {
 		t.Errorf("run with a missing seed = %d %q, want 1", code, stderr.String())
+	}
+}
+
+func TestRunCommand(t *testing.T) {
+	var stdout, stderr strings.Builder
+	status := run(t.Context(), []string{"-seed", "../../../../testdata/awsfake/sample.json", "--",
+		"/bin/sh", "-c", `echo "$AWS_ENDPOINT_URL $AWS_REGION $AWS_EC2_METADATA_DISABLED"; exit 7`}, &stdout, &stderr)
+	if status != 7 {
+		t.Errorf("status = %d, want the command's 7 (stderr %q)", status, stderr.String())
+	}
+	if !strings.HasPrefix(stdout.String(), "http://127.0.0.1:") || !strings.HasSuffix(stdout.String(), " us-east-1 true\n") {
+		t.Errorf("the command saw %q, want the fake's URL, us-east-1 and IMDS disabled", stdout.String())
+	}
+	if !strings.Contains(stderr.String(), "awsfake listening on http://127.0.0.1:") {
+		t.Errorf("stderr = %q, want the listening line", stderr.String())
 	}
 }
