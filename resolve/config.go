@@ -2,6 +2,9 @@ package resolve
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -81,5 +84,23 @@ func untilDeadline() aws.Retryer {
 	return retry.AddWithMaxAttempts(retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxBackoff = maxBackoff
 		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]retry.IsErrorRetryable{retry.IsErrorRetryableFunc(untrusted)}, o.Retryables...)
 	}), 0)
+}
+
+// untrusted says an endpoint whose certificate cannot be verified is not
+// worth retrying: it will not become trusted before the deadline.
+func untrusted(err error) aws.Ternary {
+	if isUntrusted(err) {
+		return aws.FalseTernary
+	}
+	return aws.UnknownTernary
+}
+
+func isUntrusted(err error) bool {
+	var verify *tls.CertificateVerificationError
+	var authority x509.UnknownAuthorityError
+	var host x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	return errors.As(err, &verify) || errors.As(err, &authority) || errors.As(err, &host) || errors.As(err, &invalid)
 }

@@ -68,6 +68,9 @@ func callError(ctx context.Context, err error, action, resource string) *Error {
 		code = api.ErrorCode()
 	}
 	switch {
+	case isUntrusted(err):
+		return fail(Config, "the endpoint's TLS certificate is not trusted: "+transportReason(err),
+			"the image needs CA certificates: add /etc/ssl/certs/ca-certificates.crt, or set SSL_CERT_FILE or AWS_CA_BUNDLE", err)
 	case isThrottle(err) && ctx.Err() != nil:
 		return fail(Throttled, "throttled by AWS until the deadline ("+code+")",
 			"raise SECRETENV_TIMEOUT, spread the starts, or ask AWS for a higher quota (SSM: enable higher throughput)", err)
