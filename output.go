@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
+	"unicode"
 
 	"github.com/kelseyhightower/envconfig"
 
@@ -83,14 +85,34 @@ chain, AWS_ENDPOINT_URL, AWS_MAX_ATTEMPTS, AWS_RETRY_MODE.
 Settings (environment variables):
 `
 
-const usageFormat = `{{range .}}  {{usage_key .}}	{{usage_default .}}	{{usage_description .}}
-{{end}}`
-
 func usage(w io.Writer) {
 	io.WriteString(w, usageText)
 	tw := newTabWriter(w)
-	_ = envconfig.Usagef(envPrefix, &settings{}, tw, usageFormat)
+	t := reflect.TypeFor[settings]()
+	for i := range t.NumField() {
+		f := t.Field(i)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\n", settingName(f.Name), f.Tag.Get("default"), f.Tag.Get("desc"))
+	}
 	tw.Flush()
+}
+
+// settingName is the variable envconfig reads a settings field from, with
+// split_words: AllowMissing is SECRETENV_ALLOW_MISSING. (envconfig's own
+// Usage renders through text/template, whose reflective method calls would
+// make the linker keep every method of every SDK client: 6 MB.)
+func settingName(field string) string {
+	var b strings.Builder
+	b.WriteString(strings.ToUpper(envPrefix))
+	for i, r := range field {
+		if i > 0 && unicode.IsUpper(r) {
+			b.WriteByte('_')
+		}
+		if i == 0 {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToUpper(r))
+	}
+	return b.String()
 }
 
 // settingError words an envconfig error without its value twice.
