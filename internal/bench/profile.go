@@ -1,10 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	osexec "os/exec"
@@ -18,22 +18,22 @@ import (
 )
 
 // A profile is where one run's time goes, seen three ways: the Go runtime's
-// own init trace, the run's system calls on a clock (strace, when there is
-// one), and secretenv's debug log of its AWS calls.
+// own init trace, the run's system calls on a clock (perf trace or strace,
+// when there is one), and secretenv's debug log of its AWS calls.
 type profile struct {
 	// GODEBUG=inittrace=1
 	initTotal time.Duration // package initialization, summed
 	initEnd   time.Duration // when the last init ended, since the runtime started
 	initTop   []initStep    // the slowest packages
 
-	// strace -f -ttt of execve, connect and exit_group, since the execve of
-	// secretenv. Zero when strace is not there.
-	strace       string // why not, when not
+	// execve, connect and exit_group on a clock (perf trace, else strace),
+	// since the execve of secretenv. Zero when neither works.
+	tracer       string // the tool used
+	traceErr     string // why none, when none
 	firstConnect time.Duration
 	lastConnect  time.Duration
 	connects     int
 	exec         time.Duration // execve of the command
-	straceWall   time.Duration // the traced run's fork to reap, for scale
 
 	// SECRETENV_LOG_LEVEL=debug, SECRETENV_LOG_FORMAT=json: "aws call" records
 	callDurations []time.Duration
@@ -46,8 +46,8 @@ type initStep struct {
 
 var initLine = regexp.MustCompile(`^init (\S+) @([0-9.]+) ms, ([0-9.]+) ms clock`)
 
-// runProfile runs sc three more times: with the init trace, under strace,
-// and with debug logging.
+// runProfile runs sc three more times: with the init trace, with debug
+// logging, and under a system call tracer.
 func runProfile(ctx context.Context, env []string, sc scenario, dir string) (*profile, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*runTimeout)
 	defer cancel()
@@ -91,63 +91,122 @@ func runProfile(ctx context.Context, env []string, sc scenario, dir string) (*pr
 	slices.Sort(p.callDurations)
 
 	if err := p.traceSyscalls(ctx, env, sc, dir); err != nil {
-		p.strace = err.Error()
+		p.traceErr = err.Error()
 	}
 	return p, nil
 }
 
-// traceSyscalls runs sc under strace, stopping only at execve, connect and
-// exit_group (--seccomp-bpf), so the run is barely slower than untraced.
+// A tracer runs a command with its execve, connect and exit_group calls
+// logged, and reads the log: each call's name and time since the command
+// started (the first execve), in log order.
+type tracer struct {
+	name  string
+	args  func(log string) []string
+	parse func(line string) (call string, at float64, ok bool)
+}
+
+// tracers are tried in order. perf trace reads the kernel's tracepoints and
+// barely slows the run; strace stops the process at each traced call (only
+// those, with --seccomp-bpf), which slows a Go program's start noticeably.
+var tracers = []tracer{
+	{
+		name: "perf",
+		args: func(log string) []string {
+			return []string{"trace", "-e", "execve,connect,exit_group", "-o", log, "--"}
+		},
+		// "  11.450 ( 0.103 ms): secretenv/4577 connect(fd: 8, ...) = -1 EINPROGRESS"
+		// "       ? (         ): secretenv/4565  ... [continued]: execve()) = 0"
+		parse: func(line string) (string, float64, bool) {
+			stamp, rest, ok := strings.Cut(strings.TrimSpace(line), " ")
+			if !ok {
+				return "", 0, false
+			}
+			_, rest, ok = strings.Cut(rest, "): ")
+			if !ok {
+				return "", 0, false
+			}
+			_, call, _ := strings.Cut(rest, " ")
+			call = strings.TrimSpace(call)
+			if stamp == "?" && strings.Contains(call, "[continued]: execve()") {
+				return "execve(", 0, true // the first execve began before the trace
+			}
+			ms, err := strconv.ParseFloat(stamp, 64)
+			return call, ms / 1e3, err == nil
+		},
+	},
+	{
+		name: "strace",
+		args: func(log string) []string {
+			return []string{"-f", "-ttt", "-qq", "--seccomp-bpf", "-e", "trace=execve,connect,exit_group", "-o", log, "--"}
+		},
+		// "3668  1796056190.905874 execve(\"./secretenv\", ...) = 0"
+		parse: func(line string) (string, float64, bool) {
+			_, rest, _ := strings.Cut(line, " ")
+			stamp, call, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			t, err := strconv.ParseFloat(stamp, 64)
+			return call, t, err == nil
+		},
+	},
+}
+
+// traceSyscalls runs sc once under the first tracer that works.
 func (p *profile) traceSyscalls(ctx context.Context, env []string, sc scenario, dir string) error {
-	strace, err := osexec.LookPath("strace")
-	if err != nil {
-		return fmt.Errorf("no strace in PATH")
+	var errs []string
+	for _, t := range tracers {
+		err := p.trace(ctx, t, env, sc, dir)
+		if err == nil {
+			p.tracer = t.name
+			return nil
+		}
+		errs = append(errs, err.Error())
 	}
-	log := filepath.Join(dir, "strace.log")
+	return errors.New(strings.Join(errs, "; "))
+}
+
+func (p *profile) trace(ctx context.Context, t tracer, env []string, sc scenario, dir string) error {
+	bin, err := osexec.LookPath(t.name)
+	if err != nil {
+		return fmt.Errorf("no %s in PATH", t.name)
+	}
+	log := filepath.Join(dir, t.name+".log")
 	defer os.Remove(log)
-	args := []string{"-f", "-ttt", "-qq", "--seccomp-bpf", "-e", "trace=execve,connect,exit_group", "-o", log, "--", sc.path}
-	cmd := osexec.CommandContext(ctx, strace, append(args, sc.args...)...)
+	args := append(append(t.args(log), sc.path), sc.args...)
+	cmd := osexec.CommandContext(ctx, bin, args...)
 	cmd.Env = append(slices.Clip(env), sc.env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("strace: %v: %s", err, firstLines(stderr.String(), 2))
+		return fmt.Errorf("%s: %v: %s", t.name, err, firstLines(stderr.String(), 2))
 	}
-	p.straceWall = time.Since(start)
-	f, err := os.Open(log)
+	b, err := os.ReadFile(log)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
 	var t0 float64
-	lines := bufio.NewScanner(f)
-	lines.Buffer(nil, 1<<20)
-	for lines.Scan() {
-		// PID  SECONDS.MICROS SYSCALL(ARGS) = RESULT
-		_, rest, _ := strings.Cut(lines.Text(), " ")
-		stamp, call, _ := strings.Cut(strings.TrimSpace(rest), " ")
-		t, err := strconv.ParseFloat(stamp, 64)
-		if err != nil {
+	started := false
+	p.connects, p.exec = 0, 0
+	for _, line := range strings.Split(string(b), "\n") {
+		call, at, ok := t.parse(line)
+		if !ok {
 			continue
 		}
 		switch {
-		case strings.HasPrefix(call, "execve(") && t0 == 0:
-			t0 = t
-		case strings.HasPrefix(call, "execve("):
-			p.exec = secs(t - t0)
-		case strings.HasPrefix(call, "connect(") && strings.Contains(call, "AF_INET") && t0 != 0:
+		case strings.HasPrefix(call, "execve(") && !started:
+			t0, started = at, true
+		case strings.HasPrefix(call, "execve(") && started:
+			p.exec = secs(at - t0)
+		case strings.HasPrefix(call, "connect(") && started:
 			if p.connects == 0 {
-				p.firstConnect = secs(t - t0)
+				p.firstConnect = secs(at - t0)
 			}
 			p.connects++
-			p.lastConnect = secs(t - t0)
+			p.lastConnect = max(p.lastConnect, secs(at-t0))
 		}
 	}
-	if t0 == 0 || p.exec == 0 {
-		return fmt.Errorf("strace: no execve in its log")
+	if p.exec == 0 {
+		return fmt.Errorf("%s: no execve of the command in its log", t.name)
 	}
-	return lines.Err()
+	return nil
 }
 
 // runEnv runs sc once with extra settings and returns its stderr.

@@ -112,13 +112,13 @@ func printProfile(w io.Writer, p *profile, rows map[string]*row, latency time.Du
 		top = append(top, fmt.Sprintf("%s %s", s.pkg, msec(s.clock)))
 	}
 	fmt.Fprintf(tw, "  slowest inits\t%s\n", strings.Join(top, ", "))
-	if p.strace != "" {
-		fmt.Fprintf(tw, "  strace\t%s\n", p.strace)
+	if p.tracer == "" {
+		fmt.Fprintf(tw, "  system calls\tnot traced: %s\n", p.traceErr)
 	} else {
-		fmt.Fprintf(tw, "  strace: execve(secretenv) to first connect\t%s: runtime, init, the environment, LoadConfig\n", msec(p.firstConnect))
-		fmt.Fprintf(tw, "  strace: first to last of %d connects\t%s: every batch sent at once\n", p.connects, msec(p.lastConnect-p.firstConnect))
-		fmt.Fprintf(tw, "  strace: last connect to execve(command)\t%s: the answers (the fake waits %v), decoding, the environment\n", msec(p.exec-p.lastConnect), latency)
-		fmt.Fprintf(tw, "  strace: execve(secretenv) to execve(command)\t%s; fork to reap of the traced run %s\n", msec(p.exec), msec(p.straceWall))
+		fmt.Fprintf(tw, "  %s: start to first connect\t%s: runtime, init, the environment, LoadConfig\n", p.tracer, msec(p.firstConnect))
+		fmt.Fprintf(tw, "  %s: first to last of %d connects\t%s: every batch sent at once\n", p.tracer, p.connects, msec(p.lastConnect-p.firstConnect))
+		fmt.Fprintf(tw, "  %s: last connect to execve(command)\t%s: the answers (the fake waits %v), decoding, the environment\n", p.tracer, msec(p.exec-p.lastConnect), latency)
+		fmt.Fprintf(tw, "  %s: start to execve(command)\t%s\n", p.tracer, msec(p.exec))
 	}
 	if n := len(p.callDurations); n > 0 {
 		fmt.Fprintf(tw, "  debug log: %d calls, each\tmin %s, median %s, max %s\n", n,
