@@ -25,16 +25,16 @@ const settingsPrefix = "SECRETENV_"
 //
 // A value may hold '=', newlines, any UTF-8 or nothing at all. What an
 // execve cannot carry is an error, an *EnvError that names every offending
-// variable and never quotes a value: a NUL byte; a NAME=value string of
-// MAX_ARG_STRLEN bytes or more (131072 with 4 KiB pages, the NUL
-// included); or an environment over the kernel's total limit for
-// arguments and environment together. Environ checks the environment on
-// its own, leaving room for one argument pointer; Exec and Supervise check
-// the path, the arguments and the environment together before they start
-// the command. When the total is over, the variables named are the
-// largest ones from set, fewest first, whose removal would make the rest
-// fit. The limits are those of Linux; elsewhere only NUL bytes are
-// checked.
+// variable and never quotes a value: a NUL byte; a NAME=value string
+// that with its terminating NUL is over MAX_ARG_STRLEN (32 pages: with
+// 4 KiB pages 131071 bytes fit, 131072 do not); or an environment over the
+// kernel's total limit for arguments and environment together (see
+// fs/exec.c). Environ checks the environment on its own, leaving room for
+// one argument pointer; Exec and Supervise check the path, the arguments
+// and the environment together before they start the command. When the
+// total is over, the variables named are the fewest of the largest values
+// from set whose removal would make the rest fit. The limits are those of
+// Linux; elsewhere only NUL bytes are checked.
 func Environ(parent []string, set map[string]string, unset map[string]bool) ([]string, error) {
 	return environ(parent, set, unset, currentLimits())
 }
