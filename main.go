@@ -126,7 +126,9 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		o.envFailures(err)
 		return statusFailed
 	}
-	signal.Stop(sigs)
+	// The handler stays until secretenv exits: a SIGTERM between here and
+	// the start must not kill secretenv-as-PID-1 with its default action.
+	// Exec resets every signal, and Supervise catches the same ones.
 	return start(command, env, s.Mode, o)
 }
 
