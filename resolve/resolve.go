@@ -72,29 +72,31 @@ func (r *Resolver) region(ref Reference) string {
 }
 
 func (r *Resolver) ssmClient(region string) ssmAPI {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.ssm[region]
-	if !ok {
-		c = ssm.NewFromConfig(r.cfg, func(o *ssm.Options) {
+	return clientFor(&r.mu, r.ssm, region, func() ssmAPI {
+		return ssm.NewFromConfig(r.cfg, func(o *ssm.Options) {
 			o.Region = region
 			o.APIOptions = append(o.APIOptions, recordAttempts)
 		})
-		r.ssm[region] = c
-	}
-	return c
+	})
 }
 
 func (r *Resolver) secretsClient(region string) secretsAPI {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.secrets[region]
-	if !ok {
-		c = secretsmanager.NewFromConfig(r.cfg, func(o *secretsmanager.Options) {
+	return clientFor(&r.mu, r.secrets, region, func() secretsAPI {
+		return secretsmanager.NewFromConfig(r.cfg, func(o *secretsmanager.Options) {
 			o.Region = region
 			o.APIOptions = append(o.APIOptions, recordAttempts)
 		})
-		r.secrets[region] = c
+	})
+}
+
+// clientFor returns the client of a region, made once.
+func clientFor[C any](mu *sync.Mutex, clients map[string]C, region string, make func() C) C {
+	mu.Lock()
+	defer mu.Unlock()
+	c, ok := clients[region]
+	if !ok {
+		c = make()
+		clients[region] = c
 	}
 	return c
 }
