@@ -90,12 +90,12 @@ func (r *Resolver) secretsClient(region string) secretsAPI {
 }
 
 // clientFor returns the client of a region, made once.
-func clientFor[C any](mu *sync.Mutex, clients map[string]C, region string, make func() C) C {
+func clientFor[C any](mu *sync.Mutex, clients map[string]C, region string, newClient func() C) C {
 	mu.Lock()
 	defer mu.Unlock()
 	c, ok := clients[region]
 	if !ok {
-		c = make()
+		c = newClient()
 		clients[region] = c
 	}
 	return c

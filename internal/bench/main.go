@@ -1,7 +1,7 @@
 // Command bench measures what secretenv adds to a container's start, against
 // the local AWS fake (internal/awsfake) with a set latency on every request.
 //
-//	go run ./internal/bench [-latency 10ms] [-runs 9] [-ssm 200] [-sm 50] [-fleet 200]
+//	go run ./internal/bench [-latency 10ms] [-runs 21] [-ssm 200] [-sm 50] [-fleet 200]
 //
 // It builds secretenv (the module root), floor/ and bare/ as a release is
 // built (CGO_ENABLED=0 go build -trimpath -ldflags '-s -w'), starts the fake
@@ -80,7 +80,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.DurationVar(&o.latency, "latency", 10*time.Millisecond, "latency the fake adds to every AWS request")
-	fs.IntVar(&o.runs, "runs", 9, "counted runs of each scenario (the median is printed)")
+	fs.IntVar(&o.runs, "runs", 21, "counted runs of each scenario, at least 9 for the issue (the median is printed)")
 	fs.IntVar(&o.ssm, "ssm", 200, "SSM references in the many-references scenario")
 	fs.IntVar(&o.sm, "sm", 50, "Secrets Manager references in the many-references scenario")
 	fs.IntVar(&o.fleet, "fleet", 200, "processes in the fleet simulation (0: none)")
