@@ -8,6 +8,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -105,6 +107,7 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 	}
 	failures = append(malformed, failures...)
 	if len(failures) > 0 {
+		inEnvironOrder(failures, environ)
 		o.failures(failures, len(vars)+len(malformed))
 		return statusFailed
 	}
@@ -307,4 +310,16 @@ func buildVersion() string {
 		return bi.Main.Version
 	}
 	return "(devel)"
+}
+
+// inEnvironOrder sorts failures as their variables stand in environ.
+func inEnvironOrder(fs []failure, environ []string) {
+	pos := make(map[string]int, len(environ))
+	for i, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if _, ok := pos[name]; !ok {
+			pos[name] = i
+		}
+	}
+	slices.SortStableFunc(fs, func(a, b failure) int { return cmp.Compare(pos[a.variable], pos[b.variable]) })
 }

@@ -225,6 +225,8 @@ func checkSelector(sel string) error {
 	switch {
 	case sel == "":
 		return errors.New("empty version or label after ':'")
+	case strings.Contains(sel, ":"):
+		return errors.New("too many ':': want NAME or NAME:VERSION-OR-LABEL")
 	case validChars(sel, 20, digit):
 		if strings.TrimLeft(sel, "0") == "" {
 			return errors.New("parameter versions start at 1")
