@@ -3,10 +3,11 @@
 //
 //	go run ./internal/bench [-latency 10ms] [-runs 21] [-ssm 200] [-sm 50] [-fleet 200]
 //
-// It builds secretenv (the module root), floor/ and bare/ as a release is
-// built (CGO_ENABLED=0 go build -trimpath -ldflags '-s -w'), starts the fake
-// in this process, and runs each scenario as real processes, round-robin,
-// after one uncounted round:
+// It builds secretenv (the module root), floor/, bare/ and launch/ as a
+// release is built (CGO_ENABLED=0 go build -trimpath -ldflags '-s -w'),
+// starts the fake in this process, and runs each scenario as real
+// processes, round-robin, after one uncounted round, each through launch,
+// which forks it and reports its wall time and rusage:
 //
 //   - floor: LoadDefaultConfig and one GetParameters call, nothing else; the
 //     least any Go program that reads one parameter can cost. Its time is
@@ -18,10 +19,11 @@
 //
 // For each it prints the median time (with min and max), the AWS calls the
 // fake logged, the peak RSS and the CPU time, and ratios to the floor
-// measured in the same run. Peak RSS is the process's ru_maxrss; Linux
-// carries the high-water mark across execve, and the helper is a few pages,
-// so it is secretenv's own (the --check row, which execs nothing, shows the
-// same).
+// measured in the same run. Peak RSS is ru_maxrss. Linux carries the
+// high-water mark across execve, both ways: the helper is a few pages, so
+// the figure is secretenv's own (the --check row, which execs nothing, shows
+// the same); and a child starts from the mark of the memory it was forked
+// from, which is why launch, not this process, forks it.
 //
 // The fleet starts -fleet secretenv processes at once, -fleet-refs SSM
 // references each, against a fake that allows -rate GetParameters a second
@@ -30,8 +32,11 @@
 // jittered backoff makes each fleet different; the median is the figure.
 //
 // The profile reruns the many-references scenario once with the Go runtime's
-// init trace, once under strace (execve, connect, exit_group only), and once
-// with secretenv's debug log of its calls.
+// init trace, once with secretenv's debug log of its calls, and once under
+// perf trace (else strace) of execve, connect and exit_group.
+//
+// -secretenv PATH measures a prebuilt binary, such as a prototype, instead
+// of building the module root, against the same floor.
 //
 // Targets are printed with PASS or MISS, never asserted: timings on a shared
 // machine are evidence, not tests. The exit status is 0 when the benchmark
