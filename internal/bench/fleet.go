@@ -48,8 +48,8 @@ func (f fleetOptions) minimum() time.Duration {
 	return max(time.Duration(s*float64(time.Second)), f.latency)
 }
 
-// fleetSlack is how long after SECRETENV_TIMEOUT's default a fleet may run
-// before the benchmark kills what is left.
+// fleetSlack is how long after SECRETENV_TIMEOUT a fleet may run before the
+// benchmark kills what is left.
 const fleetSlack = 60 * time.Second
 
 // runFleet starts f.processes secretenv processes at once, each with the same
@@ -71,7 +71,11 @@ func runFleet(ctx context.Context, bins binaries, home string, f fleetOptions) (
 	}
 	fake.RateLimit("GetParameters", f.rate, f.burst)
 
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second+fleetSlack)
+	limit := 30 * time.Second // SECRETENV_TIMEOUT's default
+	if d, err := time.ParseDuration(f.timeout); err == nil {
+		limit = max(limit, d)
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit+fleetSlack)
 	defer cancel()
 	type done struct {
 		at     time.Duration
