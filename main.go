@@ -55,6 +55,10 @@ type settings struct {
 
 const envPrefix = "secretenv"
 
+// resolveMemoryLimit is the heap at which the garbage collector runs while
+// references are resolved; below it, it does not run at all.
+const resolveMemoryLimit = 64 << 20
+
 // run is secretenv without the process around it: it takes the arguments,
 // the environment and the streams, and returns the exit status. On success
 // in exec mode it does not return.
@@ -205,6 +209,16 @@ func resolveAll(vars []variable, s settings, o *output, sigs <-chan os.Signal) (
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.Timeout)
 	defer cancel()
+
+	// Resolving is short and allocates a few MiB at most: no collection
+	// during it (one would run while the batches are being sent), only a
+	// ceiling. The defaults come back before the command starts.
+	gc := debug.SetGCPercent(-1)
+	limit := debug.SetMemoryLimit(resolveMemoryLimit)
+	defer func() {
+		debug.SetGCPercent(gc)
+		debug.SetMemoryLimit(limit)
+	}()
 
 	type answer struct {
 		results map[resolve.Reference]resolve.Result
