@@ -150,6 +150,7 @@ func newOutput(w io.Writer, format, level string) *output {
 	o := &output{w: w, json: format == "json"}
 	opts := &slog.HandlerOptions{Level: l}
 	if o.json {
+		opts.ReplaceAttr = jsonNames
 		o.log = slog.New(slog.NewJSONHandler(w, opts))
 	} else {
 		o.log = slog.New(&textHandler{w: w, level: l, mu: new(sync.Mutex)})
@@ -199,6 +200,21 @@ func (o *output) envFailures(err error) {
 		o.log.Error(p.Reason, "variable", p.Name)
 	}
 	o.log.Error(fmt.Sprintf("%d variables cannot be passed to the command; it was not started", len(ee.Problems)))
+}
+
+// jsonNames writes "message" for slog's "msg" and levels in lower case:
+// {"time":…,"level":"error","message":…,"variable":…,"reference":…,"hint":…}.
+func jsonNames(groups []string, a slog.Attr) slog.Attr {
+	if len(groups) > 0 {
+		return a
+	}
+	switch a.Key {
+	case slog.MessageKey:
+		a.Key = "message"
+	case slog.LevelKey:
+		a.Value = slog.StringValue(strings.ToLower(a.Value.String()))
+	}
+	return a
 }
 
 func hintAttrs(hint string) []any {
