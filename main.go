@@ -133,9 +133,17 @@ func run(args, environ []string, stdout, stderr io.Writer) int {
 		o.envFailures(err)
 		return statusFailed
 	}
-	// The handler stays until secretenv exits: a SIGTERM between here and
-	// the start must not kill secretenv-as-PID-1 with its default action.
-	// Exec resets every signal, and Supervise catches the same ones.
+	// A stop asked for since the references were resolved still stops.
+	// After this the handler stays until secretenv exits: a SIGTERM
+	// between here and the start must not kill secretenv-as-PID-1 with its
+	// default action. Exec resets every signal, and Supervise catches the
+	// same ones.
+	select {
+	case sig := <-sigs:
+		o.failure(fmt.Sprintf("stopped by %s before the command started; it was not started", signalName(sig.(syscall.Signal))), "")
+		return 128 + int(sig.(syscall.Signal))
+	default:
+	}
 	return start(command, env, s.Mode, o)
 }
 
