@@ -74,4 +74,7 @@ func TestEndToEnd80(t *testing.T) {
 	if len(fake.Calls()) != 7 || counts["GetParameters"] != 5 || counts["BatchGetSecretValue"] != 2 {
 		t.Errorf("calls = %v, want 5 GetParameters and 2 BatchGetSecretValue", counts)
 	}
+	if !awsfake.Overlapping(fake.Calls()) {
+		t.Errorf("the 7 calls were not all in flight together: one round trip, not several")
+	}
 }

@@ -178,3 +178,19 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("Count = %d, want 20", n)
 	}
 }
+
+func TestOverlapping(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	together := []Call{{Start: at(0), End: at(50)}, {Start: at(5), End: at(52)}, {Start: at(9), End: at(60)}}
+	if !Overlapping(together) {
+		t.Errorf("Overlapping(%v) = false, want true", together)
+	}
+	serial := []Call{{Start: at(0), End: at(50)}, {Start: at(51), End: at(101)}}
+	if Overlapping(serial) {
+		t.Errorf("Overlapping(serial calls) = true, want false")
+	}
+	if Overlapping([]Call{{Start: at(0)}}) || Overlapping(nil) {
+		t.Errorf("Overlapping of an unanswered call or none = true, want false")
+	}
+}

@@ -1,6 +1,9 @@
 package awsfake
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // Call is one request in the call log.
 type Call struct {
@@ -18,14 +21,36 @@ type Call struct {
 	// Items are the ids asked for, as requested: Name, Names, Path, SecretId,
 	// SecretIdList (for the metadata endpoints, the method and path).
 	Items []string
+	// Start is when the request arrived; End when it was answered (zero
+	// while it runs, or when it never was).
+	Start, End time.Time
 
 	id int
+}
+
+// Overlapping reports whether every call of calls was in flight at one
+// moment: each arrived before any was answered.
+func Overlapping(calls []Call) bool {
+	var lastStart, firstEnd time.Time
+	for _, c := range calls {
+		if c.End.IsZero() {
+			return false
+		}
+		if c.Start.After(lastStart) {
+			lastStart = c.Start
+		}
+		if firstEnd.IsZero() || c.End.Before(firstEnd) {
+			firstEnd = c.End
+		}
+	}
+	return len(calls) > 0 && lastStart.Before(firstEnd)
 }
 
 func (s *Server) startCall(c Call) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c.id = s.nextSeq()
+	c.Start = time.Now()
 	s.calls = append(s.calls, c)
 	return c.id
 }
@@ -37,6 +62,7 @@ func (s *Server) endCall(id, status int, code string) {
 		if s.calls[i].id == id {
 			s.calls[i].Status = status
 			s.calls[i].ErrorCode = code
+			s.calls[i].End = time.Now()
 			return
 		}
 	}
