@@ -78,7 +78,7 @@ func runProfile(ctx context.Context, env []string, sc scenario, dir string) (*pr
 	}
 	for _, line := range strings.Split(out, "\n") {
 		var rec struct {
-			Msg      string `json:"msg"`
+			Msg      string `json:"message"`
 			Duration string `json:"duration"`
 		}
 		if json.Unmarshal([]byte(line), &rec) != nil || rec.Msg != "aws call" {
