@@ -101,11 +101,6 @@ func callError(ctx context.Context, err error, action, resource string) *Error {
 		return fail(Config, "no AWS credentials found",
 			"give the task or pod a role, or set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY", err)
 	}
-	var dErr *smithy.DeserializationError
-	if errors.As(err, &dErr) {
-		// Never print the decoder's error: it may quote the response body.
-		return fail(Other, "could not read AWS's answer", "", err)
-	}
 	var maxErr *retry.MaxAttemptsError
 	if errors.As(err, &maxErr) {
 		return fail(Other, "gave up after "+strconv.Itoa(maxErr.Attempt)+" attempts (AWS_MAX_ATTEMPTS): "+transportReason(err), "", err)
@@ -121,18 +116,23 @@ func notFoundReason(action string) string {
 }
 
 func accessHint(msg, action, resource string) string {
-	if strings.Contains(msg, "kms:") || strings.Contains(strings.ToLower(msg), "kms") {
+	if strings.Contains(strings.ToLower(msg), "kms") {
 		return "the role needs kms:Decrypt on the KMS key that encrypts " + resource
 	}
 	return "the role needs " + action + " on " + resource
 }
 
-// transportReason describes a failure that is not an AWS error answer. The
-// SDK's transport errors name the endpoint and the operation, never a value.
+// transportReason describes a failure that is not an AWS error answer: the
+// one place where an error's own text is printed. The SDK's transport errors
+// name the endpoint and the operation, never a value; a decoding error may
+// quote the response body, which holds values, so its text never is.
 func transportReason(err error) string {
 	var ue *url.Error
 	var op *smithy.OperationError
+	var de *smithy.DeserializationError
 	switch {
+	case errors.As(err, &de):
+		return "could not read AWS's answer"
 	case errors.As(err, &ue):
 		err = ue
 	case errors.As(err, &op):
@@ -157,7 +157,7 @@ func isThrottle(err error) bool {
 func isNoCredentials(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "get credentials") || strings.Contains(s, "failed to retrieve credentials") ||
-		strings.Contains(s, "no EC2 IMDS role found") || strings.Contains(s, "credentials")
+		strings.Contains(s, "failed to refresh cached credentials") || strings.Contains(s, "no EC2 IMDS role found")
 }
 
 // oneLine keeps a message to one line of at most 300 bytes.
