@@ -263,7 +263,11 @@ func resolveAll(vars []variable, s settings, o *output, sigs <-chan os.Signal) (
 				hint:   "check AWS_PROFILE and the AWS config and credentials files"})
 			continue
 		}
-		r := a.results[v.ref]
+		r, ok := a.results[v.ref]
+		if !ok {
+			// Never start with a reference nobody answered for.
+			r.Err = errors.New("no result for this reference")
+		}
 		if r.Err == nil {
 			continue
 		}
