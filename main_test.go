@@ -94,6 +94,12 @@ func setupFake(env *testscript.Env) error {
 	return nil
 }
 
+// faultKinds are the fault names scripts use.
+var faultKinds = map[string]awsfake.FaultKind{
+	"throttle": awsfake.Throttle, "500": awsfake.ServerError, "503": awsfake.Unavailable,
+	"hang": awsfake.Hang, "drop": awsfake.Drop, "denied": awsfake.AccessDenied, "slow": awsfake.Slow,
+}
+
 // cmdFake drives the fake from a script:
 //
 //	fake param NAME VALUE [type=SecureString] [region=R] [label=L,M]
@@ -159,26 +165,15 @@ func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
 		if f.Action == "*" {
 			f.Action = ""
 		}
-		switch pos[1] {
-		case "throttle":
-			f.Kind = awsfake.Throttle
-		case "500":
-			f.Kind = awsfake.ServerError
-		case "503":
-			f.Kind = awsfake.Unavailable
-		case "hang":
-			f.Kind = awsfake.Hang
-		case "drop":
-			f.Kind = awsfake.Drop
-		case "denied":
-			f.Kind = awsfake.AccessDenied
-		case "slow":
-			f.Kind = awsfake.Slow
+		kind, ok := faultKinds[pos[1]]
+		if !ok {
+			ts.Fatalf("fake fault: unknown kind %q", pos[1])
+		}
+		f.Kind = kind
+		if kind == awsfake.Slow {
 			d, err := time.ParseDuration(opts["delay"])
 			ts.Check(err)
 			f.Delay = d
-		default:
-			ts.Fatalf("fake fault: unknown kind %q", pos[1])
 		}
 		if opts["count"] != "" {
 			n, err := strconv.Atoi(opts["count"])
