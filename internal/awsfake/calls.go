@@ -25,7 +25,8 @@ type Call struct {
 	// while it runs, or when it never was).
 	Start, End time.Time
 
-	id int
+	id   int
+	body []byte // an API request's body, decoded into Items when the log is read
 }
 
 // Overlapping reports whether every call of calls was in flight at one
@@ -74,8 +75,14 @@ func (s *Server) Calls() []Call {
 	defer s.mu.Unlock()
 	out := make([]Call, len(s.calls))
 	for i, c := range s.calls {
-		c.Items = slices.Clone(c.Items)
-		c.id = 0
+		if c.body != nil {
+			// Decoded here, not while the request is served: the fake
+			// shares the machine with the client it answers.
+			c.Items = requestItems(c.body)
+		} else {
+			c.Items = slices.Clone(c.Items)
+		}
+		c.id, c.body = 0, nil
 		out[i] = c
 	}
 	return out

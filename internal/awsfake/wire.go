@@ -129,7 +129,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody))
 	akid, region, signed := parseAuthorization(r.Header.Get("Authorization"))
 	q := &request{svc: serviceOf(prefix), action: action, target: target, region: region, accessKeyID: akid, body: body}
-	i := s.startCall(Call{Action: action, Region: region, AccessKeyID: akid, Items: requestItems(body)})
+	i := s.startCall(Call{Action: action, Region: region, AccessKeyID: akid, body: body})
 	status, code := s.answer(w, r, q, signed, readErr)
 	s.endCall(i, status, code)
 }

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"maps"
 	osexec "os/exec"
+	"runtime"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -104,13 +106,19 @@ func selfCPU() time.Duration {
 // measure runs every scenario runs times, round-robin, after one round that
 // is not counted (it fills the page cache and the fake's pools), so that a
 // machine that gets busier for a while slows every scenario alike.
+//
+// This process's garbage collector runs between runs, never during one: the
+// fake shares the machine with the program measured, and a collection of
+// its garbage would land on whichever run was going.
 func measure(ctx context.Context, fake *awsfake.Server, launch string, env []string, scs []scenario, runs int) ([]*row, error) {
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
 	rows := make([]*row, len(scs))
 	for i, sc := range scs {
 		rows[i] = &row{scenario: sc}
 	}
 	for round := 0; round <= runs; round++ {
 		for _, r := range rows {
+			runtime.GC()
 			s, err := runOnce(ctx, fake, launch, env, r.scenario)
 			if err != nil {
 				return nil, err
